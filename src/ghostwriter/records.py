@@ -86,3 +86,49 @@ class Ranking:
     @property
     def text(self) -> str:
         return "\n".join(e.text for e in self.entries)
+
+
+@dataclass(frozen=True, slots=True)
+class SynthesizedWord:
+    """An important word and why it was chosen.
+
+    ``source`` names the synthesizer (``syn_ind``, ``centroid_glove`` ...); ``score`` is that
+    synthesizer's own measure (frequency for keywords, distance to the centroid for centroid words).
+    """
+
+    word: str
+    source: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything the generator sees for one example, and how it was made (never the target)."""
+
+    example_id: str
+    variant: str
+    context: str
+    ranking: Ranking | None
+    summary: str
+    words: tuple[SynthesizedWord, ...]
+    prompt: str
+    prompt_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """A generated continuation with the prepared input it came from."""
+
+    example_id: str
+    variant: str
+    text: str
+    prepared: Prepared
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A metric's value with its signature (metric, tokenizer, case, stemmer, versions, seed)."""
+
+    metric: str
+    value: float
+    signature: str
