@@ -10,6 +10,7 @@ venv: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check pip==26.3 setuptools==84.2.1
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
