@@ -18,7 +18,7 @@ def test_missing_source_is_a_message_not_a_traceback(tmp_path, capsys):
 
 
 def test_demo_builds_the_vendored_slice(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--dataset-only", "--out", str(tmp_path)]) == 0
     manifest = json.loads((tmp_path / "dataset" / "manifest.json").read_text())
     assert manifest["documents"]["read"] == 893
     assert sum(s["examples"] for s in manifest["splits"].values()) == manifest["examples"]["kept"] > 0

@@ -11,7 +11,7 @@ import sys
 
 from ghostwriter.errors import GhostwriterError
 
-COMMAND_MODULES = ("data", "demo")  # ghostwriter.commands.<name>, in help order
+COMMAND_MODULES = ("data", "rank", "prompt", "generate", "train", "experiment", "report", "demo", "serve", "keys")  # ghostwriter.commands.<name>, in help order
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from ghostwriter.records import Example, Ranking
+from ghostwriter.records import Example, Ranking, SynthesizedWord
 
 
 @runtime_checkable
@@ -31,7 +31,8 @@ class Summarizer(Protocol):
 class Synthesizer(Protocol):
     """Important words per example, from its context and profile only."""
 
-    def synthesize(self, examples: Sequence[Example], rankings: Sequence[Ranking]) -> list[tuple[str, ...]]: ...
+    def synthesize(self, examples: Sequence[Example],
+                   rankings: Sequence[Ranking]) -> list[tuple[SynthesizedWord, ...]]: ...
 
 
 @runtime_checkable

@@ -7,13 +7,21 @@ from pathlib import Path
 
 from ghostwriter.commands import add_config_options, resolve_config
 from ghostwriter.errors import GhostwriterError
+from ghostwriter.scale.cli import add_engine_options
 
 
 def data_build(args) -> int:
     from ghostwriter.data.build import build_dataset, stats_table
 
-    manifest = build_dataset(Path(args.source), Path(args.out), resolve_config(args), fmt=args.format,
-                             skip_bad=args.skip_bad, lamp_task=args.lamp_task, lamp_outputs=args.lamp_outputs)
+    options = dict(fmt=args.format, skip_bad=args.skip_bad, lamp_task=args.lamp_task, lamp_outputs=args.lamp_outputs)
+    if args.engine == "local" and not args.ray_address:
+        manifest = build_dataset(Path(args.source), Path(args.out), resolve_config(args), **options)
+    else:
+        from ghostwriter.scale import engine_from_args
+        from ghostwriter.scale.stages import build_dataset_on
+
+        with engine_from_args(args) as engine:
+            manifest = build_dataset_on(engine, Path(args.source), Path(args.out), resolve_config(args), **options)
     print(stats_table(manifest))
     skipped = manifest["documents"]["bad_records"]
     if skipped["skipped"]:
@@ -65,6 +73,7 @@ def register(sub) -> None:
     build.add_argument("--lamp-task", help="with --format lamp: LaMP_4, LaMP_5, LaMP_7, LongLaMP_product_review, ...")
     build.add_argument("--lamp-outputs", type=Path, help="with --format lamp: the outputs (golds) file, if separate")
     add_config_options(build)
+    add_engine_options(build)
     build.set_defaults(handler=data_build)
 
     stats = data_sub.add_parser("stats", help="print a dataset folder's counts")
