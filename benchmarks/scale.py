@@ -12,7 +12,7 @@ reported apart as ``ray_start_s``; actor start-up and per-actor loading are insi
 ``identical`` is 1 when both engines wrote byte-identical dataset files and prepared JSONL.
 The machine is shared, so wall-clock numbers move; the last line printed is one JSON object.
 
-    .venv/bin/python benchmarks/scale.py                     # x20, 2 Ray workers (~10 min on 2 cores)
+    .venv/bin/python benchmarks/scale.py                     # x20, 2 Ray workers (7 min 52 s on 2 busy cores)
     .venv/bin/python benchmarks/scale.py --replicas 2        # quick check
 """
 from __future__ import annotations

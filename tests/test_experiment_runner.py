@@ -244,3 +244,16 @@ def test_time_budget_leaves_unfinished_rows_out_and_resumes(spec_file, dataset_d
     shutil.rmtree(out)
     with pytest.raises(GhostwriterError, match="no row finished within the time budget"):
         _run(spec_file, dataset_dir, out, [], time_budget_s=1e-9)
+
+
+def test_run_dir_gives_every_model_row_without_its_own_model_that_run(spec_file, tmp_path):
+    other = tmp_path / "other-run"
+    (other / "best").mkdir(parents=True)
+    spec = load_spec(str(spec_file), run_dir=str(other))
+    rows = {v.name: v for v in spec.variants}
+    assert rows["Echo"].run_dir == str(other)  # a model row with no model of its own
+    assert rows["Echo BM25"].run_dir == str(tmp_path / "run")  # its own run_dir stands
+    assert rows["Repeat"].run_dir == rows["Copy best"].run_dir == ""  # rows with no model stay so
+    assert spec.variant_config(rows["Echo"]).model.name == str(other / "best")
+    with pytest.raises(ConfigError, match="--run-dir .* is not a folder"):
+        load_spec(str(spec_file), run_dir=str(tmp_path / "missing"))

@@ -8,18 +8,10 @@ from ghostwriter.errors import ConfigError
 from ghostwriter.generate import get_generator
 from ghostwriter.generate.ct2 import default_compute_type
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 PROMPTS = ["Fix the ARC eviction of dirty buffers when", "zpool import: handle missing vdevs",
            "Add a test", "Remove the unused zfs_dbgmsg call from the send path because it floods the log"]
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _config(tmp_path, backend, *extra):

@@ -7,15 +7,7 @@ from ghostwriter.config import Config
 from ghostwriter.models import OFFLINE_MODELS, ModelNotFoundError, clear_cache, load_lm, resolve_model
 from ghostwriter.models.formats import clean_output, format_prompt
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: threads only add contention
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_tiny_models_load_with_their_kind(tiny_models):

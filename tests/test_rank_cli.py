@@ -54,3 +54,18 @@ def test_rank_bad_split_and_folder(dataset, tmp_path, capsys):
     assert "unknown split 'dev'" in capsys.readouterr().err
     assert main(["rank", str(tmp_path / "missing"), "--out", str(tmp_path / "x.jsonl")]) == 2
     assert "not a dataset folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("limit", ["0", "-3"])
+def test_rank_limit_must_be_positive(dataset, tmp_path, capsys, limit):
+    assert main(["rank", str(dataset), "--ranker", "bm25", "--out", str(tmp_path / "x.jsonl"), "--limit", limit]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--limit must be a positive number" in err
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_rank_limit_takes_the_first_examples(dataset, tmp_path, capsys):
+    out = tmp_path / "x.jsonl"
+    assert main(["rank", str(dataset), "--ranker", "bm25", "--out", str(out), "--limit", "2"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["example_id"] for r in rows] == [e.example_id for e in load_dataset(dataset).split("test")[:2]]

@@ -72,11 +72,18 @@ def test_missing_ray_names_the_pip_command(monkeypatch):
         get_engine("ray")
 
 
-def test_cli_reports_missing_ray_without_a_traceback(monkeypatch, tmp_path, capsys):
+@pytest.mark.parametrize("command", [
+    ["data", "build", str(SLICE), "--out", "{tmp}/ds"],
+    ["rank", "{tmp}/ds", "--out", "{tmp}/r.jsonl"],
+    ["generate", "{tmp}/ds", "--variant", "syn_ind", "--out", "{tmp}/g.jsonl"],
+    ["experiment", "peers", "--dataset", "{tmp}/ds", "--out", "{tmp}/exp"],
+], ids=["data-build", "rank", "generate", "experiment"])
+def test_cli_reports_missing_ray_without_a_traceback(command, monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "ray", None)
-    code = main(["data", "build", str(SLICE), "--out", str(tmp_path / "ds"), "--engine", "ray"])
+    code = main([part.format(tmp=tmp_path) for part in command] + ["--engine", "ray", "--workers", "2"])
     assert code == 2
-    assert "pip install 'ghostwriter[scale]'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "pip install 'ghostwriter[scale]'" in err and "Traceback" not in err
 
 
 def test_ray_address_needs_the_ray_engine(tmp_path, capsys):
@@ -116,12 +123,26 @@ def test_partitioned_ranking_matches_ranking_all_examples_at_once(tmp_path):
         assert [e.score for e in a.entries] == pytest.approx([e.score for e in b.entries], rel=1e-12)
 
 
+def test_experiment_on_the_local_engine_writes_what_the_plain_runner_writes(tmp_path):
+    """The engine hook (prepare by user partitions, prompts rebuilt with the generator's counter) changes no byte."""
+    from ghostwriter.data.build import build_dataset
+    from ghostwriter.scale.testing import SMALL_EXPERIMENT_FILES, run_small_experiment
+
+    build_dataset(SLICE, tmp_path / "ds", Config())
+    plain = run_small_experiment(tmp_path / "ds", tmp_path / "plain")
+    scaled = run_small_experiment(tmp_path / "ds", tmp_path / "scaled", engine=get_engine("local"))
+    assert plain["rows"] == scaled["rows"] and len(plain["example_ids"]) == 12
+    for name in SMALL_EXPERIMENT_FILES:
+        assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "scaled" / name).read_bytes(), name
+
+
 def test_local_engine_never_imports_ray(tmp_path):
     code = ("import sys; from ghostwriter.cli import main; "
-            f"main(['data', 'build', {str(SLICE)!r}, '--out', sys.argv[1]]); "
+            f"assert main(['data', 'build', {str(SLICE)!r}, '--out', sys.argv[1]]) == 0; "
+            "assert main(['rank', sys.argv[1], '--out', sys.argv[1] + '.rank.jsonl', '--engine', 'local']) == 0; "
             "assert 'ray' not in sys.modules, 'ray imported'")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "ds")], capture_output=True, text=True,
-                          timeout=60)
+                          timeout=120)
     assert done.returncode == 0, done.stderr
 
 

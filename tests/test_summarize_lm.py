@@ -30,6 +30,27 @@ def test_summaries_are_cached_per_model_and_input(tiny_models, tmp_path):
     assert get_summarizer(config).summarize([example], [None]) == [""]  # nothing ranked: no summary, no model
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["llama", "t5"])
+def test_ctranslate2_summaries_equal_transformers_greedy_summaries(tiny_models, tmp_path, model):
+    """summarize.backend=ctranslate2 writes what the transformers backend writes, under its own cache key."""
+    pytest.importorskip("ctranslate2")
+    example, ranking = _example()
+    other = Example("f", "u", 3, "Cap the ARC size", "T.", example.profile)
+    rankings = [ranking, Ranking("f", "bm25", (RankedEntry("d1", 1.0, 0, 20, "Eviction frees them."),))]
+    made = {}
+    for backend in ("transformers", "ctranslate2"):
+        config = load_config(overrides=["summarize.method=sum_ind", f"summarize.model={tiny_models[model]}",
+                                        "summarize.max_new_tokens=6", f"summarize.backend={backend}",
+                                        "generate.compute_type=float32",  # int8 would round a random model's logits
+                                        f"run.cache_dir={tmp_path}"])
+        summarizer = get_summarizer(config)
+        made[backend] = summarizer.summarize([example, other], rankings)
+        assert summarizer.cache.misses == 2 and all(made[backend])
+    assert made["ctranslate2"] == made["transformers"]
+    assert len(list((tmp_path / "summaries").iterdir())) == 2  # one cache folder per backend
+
+
 def test_summary_input_never_reads_the_target():
     a, ranking = _example("first target")
     b, _ = _example("second target")

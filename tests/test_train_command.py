@@ -5,15 +5,7 @@ import pytest
 
 from ghostwriter.cli import main
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +61,41 @@ def test_train_generator_resume_and_refusal(dataset, tiny_models, tmp_path, caps
     steps = [json.loads(line)["step"] for line in (out / "log.jsonl").read_text().splitlines()
              if "train_loss" in line]
     assert steps == [1, 2, 3, 4]
+
+
+def test_train_generator_on_a_variant_mixture(dataset, tiny_models, tmp_path, capsys):
+    """Each training pair's prompt is exactly the prompt of one of the mixture's variants for that example."""
+    from transformers import AutoTokenizer
+
+    from ghostwriter.config import load_config
+    from ghostwriter.data.build import load_dataset
+    from ghostwriter.pipeline import Pipeline
+
+    out = tmp_path / "run"
+    assert main(["train", "generator", "--dataset", str(dataset), "--variant", "immed_ctx,rank_bm25",
+                 "--model", str(tiny_models["llama"]), "--out", str(out), "--set", "train.max_steps=4",
+                 "--set", "train.batch_size=2", "--set", "train.eval_examples=4", "--set", "prompt.max_tokens=256"]) == 0
+    rows = [json.loads(line) for line in (out / "pairs" / "train.jsonl").read_text().splitlines()]
+    data = load_dataset(dataset)
+    by_target = {e.target: e for e in data.split("train")}
+    examples = [by_target[r["target"]] for r in rows]
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_models["llama"]))
+    count = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
+    config = load_config(None, ["prompt.max_tokens=256"])
+    expected = {name: [p.prompt for p in Pipeline.from_config(config, data, variant=name, count_tokens=count)
+                       .prepare(examples)] for name in ("immed_ctx", "rank_bm25")}
+    drawn = []
+    for i, row in enumerate(rows):
+        matches = [name for name, prompts in expected.items() if prompts[i] == row["input"]]
+        assert matches, f"pair {i}: its prompt is no mixture variant's prompt for its example"
+        drawn.append(matches[0])
+    assert set(drawn) == {"immed_ctx", "rank_bm25"}  # both layouts are taught (8 pairs, seeded draw)
+    assert any("past passages" in r["input"] for r in rows) and any("past passages" not in r["input"] for r in rows)
+
+
+def test_train_generator_rejects_an_unknown_variant_in_a_mixture(dataset, tiny_models, tmp_path, capsys):
+    assert main(["train", "generator", "--dataset", str(dataset), "--variant", "rank_bm25,rank_bm52",
+                 "--model", str(tiny_models["llama"]), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "'rank_bm52'" in err and "immed_ctx" in err
+    assert not (tmp_path / "run" / "pairs").exists()

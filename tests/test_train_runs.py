@@ -14,19 +14,11 @@ from ghostwriter.models import load_lm
 from ghostwriter.models.testing import fixture_lines
 from ghostwriter.train import TrainError, latest_checkpoint, train_on_pairs
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 LINES = fixture_lines(400)
 TRAIN = [(LINES[i], LINES[i + 1]) for i in range(0, 240, 2)]
 VAL = [(LINES[i], LINES[i + 1]) for i in range(300, 340, 2)]
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _config(*extra):

@@ -127,6 +127,7 @@ class SummarizeConfig:
 
     method: str = "none"  # none, sum_ind (context-independent), sum_ctx (context-dependent)
     model: str = "offline:smollm2-135m-instruct"  # HF name, local folder (e.g. a trained summarizer), or offline: name
+    backend: str = "transformers"  # transformers or ctranslate2 (the generator's fast CPU backend, greedy either way)
     max_new_tokens: int = 96  # summary length cap
     max_input_chars: int = 2500  # ranked text given to the summarizer (the ranking budget, paper)
     batch_size: int = 4  # inputs per generate() call
@@ -137,6 +138,8 @@ class SummarizeConfig:
         _check(self.method in SUMMARIZE_METHODS,
                f"summarize.method must be one of {', '.join(SUMMARIZE_METHODS)}; got {self.method!r}")
         _check(bool(self.model.strip()), "summarize.model must name a model or a local path")
+        _check(self.backend in ("transformers", "ctranslate2"),
+               f"summarize.backend must be transformers or ctranslate2, got {self.backend!r}")
         for name in ("max_new_tokens", "max_input_chars", "batch_size"):
             _check(getattr(self, name) >= 1, f"summarize.{name} must be >= 1, got {getattr(self, name)!r}")
         _check(-1.0 <= self.weak_label_min_similarity <= 1.0,

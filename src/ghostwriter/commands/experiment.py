@@ -1,14 +1,23 @@
-"""``ghostwriter experiment CONFIG --dataset DIR --out OUT [--limit N]``."""
+"""``ghostwriter experiment CONFIG --dataset DIR --out OUT [--limit N] [--engine ray]``."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+
+from ghostwriter.scale.cli import add_engine_options
 
 
 def experiment(args) -> int:
     from ghostwriter.evaluate.experiment import run_experiment
 
-    results = run_experiment(args.config, Path(args.dataset), Path(args.out), limit=args.limit,
-                             overrides=args.overrides)
+    with contextlib.ExitStack() as stack:
+        engine = None
+        if args.engine != "local" or args.ray_address:
+            from ghostwriter.scale import engine_from_args
+
+            engine = stack.enter_context(engine_from_args(args))  # ranking, summaries, words, prompts
+        results = run_experiment(args.config, Path(args.dataset), Path(args.out), limit=args.limit,
+                                 overrides=args.overrides, engine=engine, run_dir=args.run_dir or "")
     print()
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"wrote {args.out}/results.json, results.csv, results.md, per_example.csv, config.json and "
@@ -26,4 +35,8 @@ def register(sub) -> None:
                      help="score a seeded sample of N examples (default: evaluate.limit in the file; 0 = all)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                      help="override one config field for every row; repeatable")
+    run.add_argument("--run-dir", metavar="RUN_DIR",
+                     help="a `ghostwriter train generator` run folder: its model (best/, else final/) finishes "
+                          "every model row that names no model or run_dir of its own")
+    add_engine_options(run)
     run.set_defaults(handler=experiment)

@@ -1,4 +1,4 @@
-"""``ghostwriter generate DATASET_DIR --variant NAME --model PATH --split test --out FILE``."""
+"""``ghostwriter generate DATASET_DIR --variant NAME --model PATH --split test --out FILE [--engine ray]``."""
 from __future__ import annotations
 
 import json
@@ -6,18 +6,27 @@ from dataclasses import replace
 from pathlib import Path
 
 from ghostwriter.commands import add_config_options, resolve_config
+from ghostwriter.scale.cli import add_engine_options
 
 
 def generate(args) -> int:
-    from ghostwriter.generate.run import generate_split
-
     config = resolve_config(args)
     if args.model:
         config = replace(config, model=replace(config.model, name=args.model))
     if args.backend:
         config = replace(config, generate=replace(config.generate, backend=args.backend))
-    summary = generate_split(Path(args.dataset), args.variant, Path(args.out), config, split=args.split,
-                             limit=args.limit)
+    if args.engine == "local" and not args.ray_address:
+        from ghostwriter.generate.run import generate_split
+
+        summary = generate_split(Path(args.dataset), args.variant, Path(args.out), config, split=args.split,
+                                 limit=args.limit)
+    else:
+        from ghostwriter.scale import engine_from_args
+        from ghostwriter.scale.stages import generate_split_on
+
+        with engine_from_args(args) as engine:
+            summary = generate_split_on(engine, Path(args.dataset), args.variant, Path(args.out), config,
+                                        split=args.split, limit=args.limit)
     print(json.dumps(summary))
     return 0
 
@@ -33,4 +42,5 @@ def register(sub) -> None:
     parser.add_argument("--backend", choices=("transformers", "ctranslate2"), help="overrides generate.backend")
     parser.add_argument("--limit", type=int, help="only the first N examples of the split")
     add_config_options(parser)
+    add_engine_options(parser)
     parser.set_defaults(handler=generate)

@@ -20,6 +20,9 @@ def show_prompt(args) -> int:
         def count_tokens(text: str) -> int:
             return len(tokenizer(text, add_special_tokens=False)["input_ids"])
     report = explain_example(args.dataset, config, args.variant, args.example, count_tokens)
+    for word in report["words"]:  # a centroid word's score is its distance to the context's centroid
+        if word["source"].startswith("centroid"):
+            word["distance"] = word["score"]
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
@@ -32,8 +35,7 @@ def show_prompt(args) -> int:
     print(f"\nsummary: {report['summary'] or '(none)'}\n")
     print(f"words ({len(report['words'])}):")
     for w in report["words"]:
-        centroid = w["source"].startswith("centroid")
-        what = f"distance to centroid {w['score']:.3f}" if centroid else f"score {w['score']:g}"
+        what = f"distance to centroid {w['distance']:.3f}" if "distance" in w else f"score {w['score']:g}"
         print(f"  {w['word']:<24} {w['source']:<15} {what}")
     if report["skipped_oov"]:
         print(f"  ({report['skipped_oov']} context/candidate words without a vector skipped)")
@@ -48,7 +50,8 @@ def register(sub) -> None:
                      help="a variant name (default: baseline); 'config' uses --config/--set exactly as given")
     run.add_argument("--example", required=True, help="the example_id (the current document's doc_id)")
     run.add_argument("--json", action="store_true",
-                     help="print one JSON object with keys ranked, summary, words, prompt, prompt_tokens")
+                     help="print one JSON object with keys ranked, summary, words (centroid words with their distance), "
+                          "prompt, prompt_tokens")
     run.add_argument("--approx-tokens", action="store_true",
                      help="count tokens as words and punctuation instead of loading the generator's tokenizer")
     add_config_options(run)

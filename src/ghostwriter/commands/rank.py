@@ -1,17 +1,25 @@
-"""``ghostwriter rank DATASET_DIR --ranker NAME --split test --out FILE``."""
+"""``ghostwriter rank DATASET_DIR --ranker NAME --split test --out FILE [--engine ray]``."""
 from __future__ import annotations
 
 import json
 
 from ghostwriter.commands import add_config_options, resolve_config
+from ghostwriter.scale.cli import add_engine_options
 
 
 def rank_command(args) -> int:
-    from ghostwriter.rank.run import rank_split
-
     config = resolve_config(args)
-    summary = rank_split(args.dataset, args.ranker or config.rank.ranker, args.split, args.out, config,
-                         limit=args.limit)
+    ranker = args.ranker or config.rank.ranker
+    if args.engine == "local" and not args.ray_address:
+        from ghostwriter.rank.run import rank_split
+
+        summary = rank_split(args.dataset, ranker, args.split, args.out, config, limit=args.limit)
+    else:
+        from ghostwriter.scale import engine_from_args
+        from ghostwriter.scale.stages import rank_split_on
+
+        with engine_from_args(args) as engine:
+            summary = rank_split_on(engine, args.dataset, ranker, args.split, args.out, config, limit=args.limit)
     print(json.dumps(summary))
     return 0
 
@@ -25,4 +33,5 @@ def register(sub) -> None:
     rank.add_argument("--out", required=True, help="the JSONL file to write (one ranking per example)")
     rank.add_argument("--limit", type=int, help="rank only the first N examples")
     add_config_options(rank)
+    add_engine_options(rank)
     rank.set_defaults(handler=rank_command)

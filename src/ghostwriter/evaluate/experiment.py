@@ -71,9 +71,10 @@ def read_cached(path: Path, key: str) -> dict[str, Generation]:
 class _Resources:
     """Pipelines and generators are built on first need and shared between rows that can share them."""
 
-    def __init__(self, dataset, generator_factory=None):
+    def __init__(self, dataset, generator_factory=None, engine=None, dataset_dir=None):
         self.dataset = dataset
         self.generator_factory = generator_factory
+        self.engine, self.dataset_dir = engine, dataset_dir
         self.generators: dict[str, object] = {}
 
     def generator(self, variant: VariantSpec, config: Config, examples: Sequence[Example]):
@@ -101,6 +102,21 @@ class _Resources:
         pipeline = Pipeline.from_config(config, self.dataset, variant=None, count_tokens=count_tokens)
         pipeline.variant = variant.variant
         return pipeline
+
+    def preparer(self, variant: VariantSpec, config: Config, pipeline, examples: Sequence[Example]):
+        """``pipeline.prepare``; with an engine, ``examples`` are prepared up front, partitioned by user.
+
+        The engine's workers rank, summarize and synthesize; the prompt is rebuilt here with the
+        pipeline's (the generator's) token counter, so rows equal those of ``pipeline.prepare``.
+        """
+        if self.engine is None or variant.variant in PEER_PIPELINES:
+            return pipeline.prepare
+        from ghostwriter.scale.stages import prepare_on, with_prompt
+
+        ahead = dict(zip([e.example_id for e in examples],
+                         prepare_on(self.engine, self.dataset_dir, list(examples), config), strict=True))
+        return lambda chunk: [with_prompt(ahead[e.example_id], e, config, pipeline.count_tokens, pipeline.variant)
+                              for e in chunk]
 
 
 def _generate(generator, prepared) -> list[str]:
@@ -138,6 +154,7 @@ def run_variant(spec: ExperimentSpec, variant: VariantSpec, examples: Sequence[E
     if missing:
         generator = resources.generator(variant, config, examples)
         pipeline = resources.pipeline(variant, config, generator)
+        prepare = resources.preparer(variant, config, pipeline, missing)
         batch = config.generate.batch_size
         path = folder / "generations.jsonl"
         with open(path, "a", encoding="utf-8") as handle:
@@ -149,7 +166,7 @@ def run_variant(spec: ExperimentSpec, variant: VariantSpec, examples: Sequence[E
                         "re-run to resume")
                     return None
                 chunk = missing[start:start + batch]
-                prepared = pipeline.prepare(chunk)
+                prepared = prepare(chunk)
                 texts = _generate(generator, prepared)
                 for item, text in zip(prepared, texts, strict=True):
                     generation = Generation(item.example_id, variant.name, text, item)
@@ -169,17 +186,20 @@ def run_variant(spec: ExperimentSpec, variant: VariantSpec, examples: Sequence[E
 def run_experiment(spec_path: str, dataset_dir: Path, out: Path, limit: int | None = None,
                    overrides: Sequence[str] = (), log: Callable[[str], None] = print,
                    generator_factory: Callable[[Config], object] | None = None,
-                   time_budget_s: float | None = None) -> dict:
+                   time_budget_s: float | None = None, engine=None, run_dir: str = "") -> dict:
     """Run every row of an experiment file on one seeded sample and write the results; return them.
 
     ``generator_factory(config)`` builds the generator of the rows that use a model (default:
     :func:`ghostwriter.generate.get_generator`); rows with the same model config share one.
     With ``time_budget_s``, rows still generating when it runs out are left out of the table
-    (listed under ``unfinished``) and resume on the next run.
+    (listed under ``unfinished``) and resume on the next run. With ``engine`` (a
+    :mod:`ghostwriter.scale` engine), each row's examples are prepared on it, partitioned by
+    user; generation and scoring stay in this process. ``run_dir`` gives every model row without
+    a model of its own that training run's generator (:func:`ghostwriter.evaluate.spec.load_spec`).
     """
     from ghostwriter.data.build import load_dataset
 
-    spec = load_spec(spec_path, overrides)
+    spec = load_spec(spec_path, overrides, run_dir)
     config = spec.config
     dataset = load_dataset(Path(dataset_dir))
     split = dataset.split(config.evaluate.split)
@@ -192,7 +212,7 @@ def run_experiment(spec_path: str, dataset_dir: Path, out: Path, limit: int | No
     dataset_sha = dataset.manifest.get("content_sha256", "")
     log(f"experiment {spec.title!r}: {len(spec.variants)} rows x {len(examples)} {config.evaluate.split} examples "
         f"(seed {config.run.seed}) -> {out}")
-    resources = _Resources(dataset, generator_factory)
+    resources = _Resources(dataset, generator_factory, engine, Path(dataset_dir))
     deadline = time.perf_counter() + time_budget_s if time_budget_s else None
     generations, unfinished = {}, []
     for variant in spec.variants:

@@ -128,8 +128,12 @@ def _variant(entry: dict, where: str, known: tuple[str, ...]) -> VariantSpec:
                        tuple(overrides))
 
 
-def load_spec(path_or_name: str, overrides=()) -> ExperimentSpec:
-    """Read and validate an experiment file (a path, or a name in ``configs/``)."""
+def load_spec(path_or_name: str, overrides=(), run_dir: str = "") -> ExperimentSpec:
+    """Read and validate an experiment file (a path, or a name in ``configs/``).
+
+    ``run_dir`` (a training run folder) becomes the ``run_dir`` of every model row that names
+    neither a ``model`` nor a ``run_dir`` of its own: one fine-tuned generator for the whole table.
+    """
     path = preset_path(path_or_name)
     where = str(path)
     try:
@@ -151,6 +155,10 @@ def load_spec(path_or_name: str, overrides=()) -> ExperimentSpec:
             raise ConfigError(f"override {item!r} must look like section.key=value")
         config = apply_override(config, key.strip(), raw.strip())
     known = _known_variants()
+    if run_dir:
+        _require(Path(run_dir).is_dir(), where, f"--run-dir {run_dir!r} is not a folder; train the generator first")
+        entries = [e if not isinstance(e, dict) or e.get("generator", "model") != "model" or e.get("model")
+                   or e.get("run_dir") else {**e, "run_dir": str(run_dir)} for e in entries]
     variants = tuple(_variant(e, f"{where}: [[variant]] #{i + 1}", known) for i, e in enumerate(entries))
     names = [v.name for v in variants]
     duplicate = next((n for n in names if names.count(n) > 1), None)

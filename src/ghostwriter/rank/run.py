@@ -28,6 +28,10 @@ def rank_split(dataset_dir, ranker_name: str, split: str, out, config, limit: in
     from ghostwriter.io import write_jsonl
     from ghostwriter.rank.registry import get_ranker
 
+    if limit is not None and limit < 1:  # a negative slice would silently drop examples from the end
+        from ghostwriter.errors import GhostwriterError
+
+        raise GhostwriterError(f"--limit must be a positive number of examples, got {limit}")
     ranker = get_ranker(ranker_name, config)  # an unknown name fails before any data is read
     examples = load_dataset(Path(dataset_dir)).split(split)
     if limit is not None:

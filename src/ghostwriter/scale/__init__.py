@@ -4,7 +4,9 @@
   ``ray`` (Ray Data actors on a local or remote cluster).
 - :func:`run_stage`: a stage over examples, partitioned by user, outputs in input order.
 - :mod:`ghostwriter.scale.stages`: data build, ranking and prompt preparation as stages, and
-  ``build_dataset_on`` / ``rank_split_on`` / ``prepare_on`` that write what the local commands write.
+  ``build_dataset_on`` / ``rank_split_on`` / ``prepare_on`` / ``generate_split_on`` that write what the
+  local commands write (``--engine`` on ``data build``, ``rank``, ``generate`` and ``experiment``).
+  See docs/scaling.md.
 - :mod:`ghostwriter.scale.distributed`: what ``ghostwriter train`` needs under ``accelerate launch``.
 
 >>> with get_engine("ray", workers=2) as engine:                           # doctest: +SKIP

@@ -195,6 +195,22 @@ def prepare_on(engine: Engine, dataset_dir, examples: list[Example], config: Con
     return run_stage(engine, PrepareStage(config, str(dataset_dir), variant), examples, partition_items)
 
 
+def with_prompt(prepared: Prepared, example: Example, config: Config, count_tokens=None,
+                variant: str | None = None) -> Prepared:
+    """``prepared`` with its prompt rebuilt under ``count_tokens`` (the generator's tokenizer) and relabelled.
+
+    Workers build prompts with the approximate counter (a generator's tokenizer stays on the
+    driver); rebuilding from the kept ranking, summary and words gives exactly the prompt
+    ``Pipeline.prepare(examples, count_tokens)`` gives.
+    """
+    from ghostwriter.prompt import approx_tokens, build_prompt
+
+    passages = [e.text for e in prepared.ranking.entries] if prepared.ranking is not None else []
+    prompt, tokens = build_prompt(example.context, prepared.summary, [w.word for w in prepared.words], passages,
+                                  config.prompt, count_tokens or approx_tokens)
+    return dataclasses.replace(prepared, variant=variant or prepared.variant, prompt=prompt, prompt_tokens=tokens)
+
+
 def prepared_to_json(prepared: Prepared) -> dict:
     """A prepared example as JSON (what ``ghostwriter prompt`` shows): ranking, summary, words, prompt."""
     return dataclasses.asdict(prepared)

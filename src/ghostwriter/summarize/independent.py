@@ -96,7 +96,7 @@ class SummaryCache:
             atomic_write_text(self._path(text), summary)
 
 
-def model_cache_key(model: str, method: str, max_new_tokens: int) -> str:
+def model_cache_key(model: str, method: str, max_new_tokens: int, backend: str = "transformers") -> str:
     """The cache folder's name: a readable model name plus a hash of everything that changes the output."""
     from ghostwriter.io import stable_hash
 
@@ -104,15 +104,39 @@ def model_cache_key(model: str, method: str, max_new_tokens: int) -> str:
     # a local folder can be retrained in place: its weights' size and time are part of the key
     weights = sorted(Path(model).glob("*.safetensors")) if Path(model).is_dir() else []
     stamp = ",".join(f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights)
-    return f"{safe}-{stable_hash(model, method, str(max_new_tokens), INSTRUCTIONS[method], stamp, length=10)}"
+    # the backends agree on greedy output up to float rounding, but a cached summary names the one that made it
+    parts = (model, method, str(max_new_tokens), INSTRUCTIONS[method], stamp) + ((backend,) if backend != "transformers"
+                                                                                 else ())
+    return f"{safe}-{stable_hash(*parts, length=10)}"
+
+
+class CT2SummaryModel:
+    """The summarizer on the CTranslate2 backend: what :func:`lm_inputs` needs plus ``generate``."""
+
+    def __init__(self, model: str, config, max_new_tokens: int, batch_size: int):
+        from dataclasses import replace
+
+        from ghostwriter.generate.ct2 import CTranslate2Generator
+
+        generate = replace(config.generate, backend="ctranslate2", max_new_tokens=max_new_tokens,
+                           batch_size=batch_size, num_beams=1, repetition_penalty=1.0)
+        self.generator = CTranslate2Generator(replace(config, generate=generate), model)
+        self.generator.load()
+        self.tokenizer, self.is_seq2seq = self.generator.tokenizer, self.generator.is_seq2seq
+
+    def generate(self, inputs: Sequence[str]) -> list[str]:
+        from ghostwriter.models.formats import uses_chat
+
+        chat = uses_chat(self.tokenizer, self.is_seq2seq)
+        return [t.strip() for t in self.generator.generate_raw(list(inputs), chat)]
 
 
 class LMSummarizer:
     """``sum_ind`` / ``sum_ctx`` through a language model loaded once with ``ghostwriter.models.load_lm``."""
 
     def __init__(self, method: str, model: str, config, max_new_tokens: int = 96, max_input_chars: int = 2500,
-                 batch_size: int = 4, cache_folder: Path | None = None):
-        self.name, self.model_name, self.config = method, model, config
+                 batch_size: int = 4, cache_folder: Path | None = None, backend: str = "transformers"):
+        self.name, self.model_name, self.config, self.backend = method, model, config, backend
         self.max_new_tokens, self.max_input_chars, self.batch_size = max_new_tokens, max_input_chars, batch_size
         self.cache = SummaryCache(cache_folder)
         self._lm = None
@@ -122,12 +146,15 @@ class LMSummarizer:
         s = config.summarize
         folder = None
         if s.cache:
-            folder = Path(config.run.cache_dir) / "summaries" / model_cache_key(s.model, s.method, s.max_new_tokens)
-        return cls(s.method, s.model, config, s.max_new_tokens, s.max_input_chars, s.batch_size, folder)
+            folder = Path(config.run.cache_dir) / "summaries" / model_cache_key(s.model, s.method, s.max_new_tokens,
+                                                                               s.backend)
+        return cls(s.method, s.model, config, s.max_new_tokens, s.max_input_chars, s.batch_size, folder, s.backend)
 
     def load(self):
-        """The model, loaded on first use (and shared with every other user of load_lm in this process)."""
-        if self._lm is None:
+        """The model, loaded on first use (transformers: shared with every other user of load_lm in this process)."""
+        if self._lm is None and self.backend == "ctranslate2":
+            self._lm = CT2SummaryModel(self.model_name, self.config, self.max_new_tokens, self.batch_size)
+        elif self._lm is None:
             from ghostwriter.models import load_lm
 
             self._lm = load_lm(self.model_name, self.config)
@@ -146,8 +173,9 @@ class LMSummarizer:
         todo = sorted({t for t, s in zip(texts, summaries) if s is None})
         if todo:
             lm = self.load()
-            made = lm_generate(lm, lm_inputs(lm, todo, self.name), self.max_new_tokens,
-                               self.batch_size)
+            inputs = lm_inputs(lm, todo, self.name)
+            made = lm.generate(inputs) if isinstance(lm, CT2SummaryModel) else \
+                lm_generate(lm, inputs, self.max_new_tokens, self.batch_size)
             fresh = dict(zip(todo, made, strict=True))
             for text, summary in fresh.items():
                 self.cache.put(text, summary)

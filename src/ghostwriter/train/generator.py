@@ -1,7 +1,10 @@
-"""Fine-tuning the generator for one variant: (prompt -> target) pairs from a dataset folder.
+"""Fine-tuning the generator for one variant, or a mixture: (prompt -> target) pairs from a dataset folder.
 
 Prompts come from the variant's pipeline (:meth:`ghostwriter.pipeline.Pipeline.prepare`),
 targets from the training split (validation split for validation loss / early stopping).
+A mixture (``"baseline,centroid_w2v,rank_bm25"``) gives each example one of the variants,
+drawn with the run's seed, so one generator learns every prompt layout (sections present or
+not) that the mixture's rows will show it.
 The pairs are written to ``RUN_DIR/pairs/`` first, so a resumed run trains on exactly the same
 pairs without re-ranking or re-summarizing, and a user can read what the model was taught.
 
@@ -25,12 +28,17 @@ from ghostwriter.train.pairs import Pair, author_pred_pairs, mix_one_to_one
 
 def train_generator(dataset_dir: Path, variant: str, model: str, out: Path, config: Config, *,
                     multitask: str | None = None, resume: bool = False, progress: bool = True) -> TrainResult:
-    """Build (or reuse) the variant's pairs, then :func:`~ghostwriter.train.train_on_pairs`."""
+    """Build (or reuse) the variant's pairs, then :func:`~ghostwriter.train.train_on_pairs`.
+
+    ``variant`` is one name or several joined by commas (a mixture, see the module docstring).
+    """
     from ghostwriter.variants import variant_config
 
     if multitask is not None:
         config = replace(config, train=replace(config.train, multitask=multitask))
-    config = variant_config(config, variant)
+    variants = split_variants(variant)
+    if len(variants) == 1:
+        config = variant_config(config, variants[0])
     out = Path(out)
     train_pairs, val_pairs = generator_pairs(Path(dataset_dir), variant, model, config, out / "pairs", resume)
     return train_on_pairs(model, train_pairs, val_pairs, config.train, out, config=config, resume=resume,
@@ -39,19 +47,18 @@ def train_generator(dataset_dir: Path, variant: str, model: str, out: Path, conf
 
 def generator_pairs(dataset_dir: Path, variant: str, model: str, config: Config, folder: Path,
                     reuse: bool) -> tuple[list[Pair], list[Pair]]:
-    """Training and validation pairs for the variant, cached as JSONL in ``folder``."""
+    """Training and validation pairs for the variant (or mixture), cached as JSONL in ``folder``."""
     train_file, val_file = folder / "train.jsonl", folder / "val.jsonl"
     if reuse and train_file.exists() and val_file.exists():
         return _read_pairs(train_file), _read_pairs(val_file)
     from ghostwriter.data.build import load_dataset
     from ghostwriter.models import load_tokenizer, resolve_model, is_seq2seq_folder
-    from ghostwriter.pipeline import Pipeline
 
+    variants = split_variants(variant)
     dataset = load_dataset(dataset_dir)
     path = resolve_model(model, config)
     tokenizer = load_tokenizer(path, is_seq2seq_folder(path))
     count = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
-    pipeline = Pipeline.from_config(config, dataset, variant=variant, count_tokens=count)
     cfg = config.train
     needed = cfg.max_steps * cfg.batch_size * cfg.grad_accum  # one epoch's worth at most; more is wasted prep
     if cfg.multitask == "author_pred":
@@ -60,8 +67,8 @@ def generator_pairs(dataset_dir: Path, variant: str, model: str, config: Config,
     val_examples = _sample(dataset.split("val"), cfg.eval_examples, config.run.seed + 1)
     print(f"preparing {len(train_examples)} training and {len(val_examples)} validation prompts "
           f"for variant {variant!r}", file=sys.stderr)
-    train = [(p.prompt, e.target) for p, e in zip(pipeline.prepare(train_examples), train_examples, strict=True)]
-    val = [(p.prompt, e.target) for p, e in zip(pipeline.prepare(val_examples), val_examples, strict=True)]
+    train = _prepare_mixture(dataset, config, variants, count, train_examples, config.run.seed)
+    val = _prepare_mixture(dataset, config, variants, count, val_examples, config.run.seed + 1)
     tasks = ["generate"] * len(train)
     if cfg.multitask == "author_pred":
         users = {e.user_id for e in dataset.split("train")}  # training users only
@@ -74,6 +81,38 @@ def generator_pairs(dataset_dir: Path, variant: str, model: str, config: Config,
     write_jsonl(train_file, ({"input": a, "target": b, "task": t} for (a, b), t in zip(train, tasks)))
     write_jsonl(val_file, ({"input": a, "target": b, "task": "generate"} for a, b in val))
     return train, val
+
+
+def split_variants(variant: str) -> list[str]:
+    """``"a,b"`` -> ``["a", "b"]``; every name must be a known variant, each named once."""
+    from ghostwriter.errors import GhostwriterError
+    from ghostwriter.variants import VARIANTS
+
+    names = [name.strip() for name in variant.split(",")]
+    unknown = [name for name in names if name not in VARIANTS]
+    if unknown or not names:
+        raise GhostwriterError(f"unknown variant(s) {', '.join(map(repr, unknown)) or repr(variant)}; give one "
+                               f"name or several joined by commas, from: {', '.join(VARIANTS)}")
+    if len(set(names)) != len(names):
+        raise GhostwriterError(f"variant mixture {variant!r} names a variant twice")
+    return names
+
+
+def _prepare_mixture(dataset, config: Config, variants: list[str], count, examples: list, seed: int) -> list[Pair]:
+    """(prompt, target) per example, in order; each example gets one variant drawn with ``seed``."""
+    from ghostwriter.pipeline import Pipeline
+
+    drawn = np.random.default_rng(seed).integers(len(variants), size=len(examples)) if len(variants) > 1 \
+        else np.zeros(len(examples), dtype=int)
+    prompts: list[str | None] = [None] * len(examples)
+    for index, name in enumerate(variants):
+        chosen = [i for i in range(len(examples)) if drawn[i] == index]
+        if not chosen:
+            continue
+        pipeline = Pipeline.from_config(config, dataset, variant=name, count_tokens=count)
+        for i, prepared in zip(chosen, pipeline.prepare([examples[i] for i in chosen]), strict=True):
+            prompts[i] = prepared.prompt
+    return [(prompt, example.target) for prompt, example in zip(prompts, examples, strict=True)]
 
 
 def _sample(examples: list, count: int, seed: int) -> list:

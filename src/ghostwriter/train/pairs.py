@@ -12,11 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ghostwriter.errors import GhostwriterError
 from ghostwriter.models.formats import format_prompt, uses_chat
 
 Pair = tuple[str, str]
 AUTHOR_PRED_INSTRUCTION = "Predict whether two passages are from the same author"
 BUCKET_BATCHES = 16  # micro-batches sorted by length together; bigger pads less but mixes less
+
+
+class NoTrainingPairsError(GhostwriterError, ValueError):
+    """Nothing to train on (a ValueError too, for callers that caught the old error)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,8 @@ class BatchOrder:
 
     def __init__(self, lengths: Sequence[int], batch_size: int, seed: int):
         if not lengths:
-            raise ValueError("no training pairs")
+            raise NoTrainingPairsError("no training pairs: the training set is empty (validation pairs alone "
+                                       "cannot train a model); check the dataset's train split or --limit")
         self.lengths = np.asarray(lengths)
         self.batch_size = min(batch_size, len(lengths))
         self.seed = seed
