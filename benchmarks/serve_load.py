@@ -183,7 +183,7 @@ def main() -> None:
         "variant": args.variant or config.serve.variant,
         "rate_limit": {"per_minute": config.serve.rate_per_minute, "burst": config.serve.rate_burst},
         "cpus": os.cpu_count(),
-    }, indent=2))
+    }))  # one line, like every benchmark: the last line is the result
 
 
 if __name__ == "__main__":

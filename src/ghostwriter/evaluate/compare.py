@@ -157,11 +157,11 @@ def compare(systems: Mapping[str, object], examples: Sequence[Example], metrics:
 
 # ----------------------------------------------------------------------------- tables
 
-def _marks(row: dict, metric: str, compare_to: Sequence[str]) -> str:
+def _marks(row: dict, metric: str, compare_to: Sequence[str], alpha: float = 0.05) -> str:
     marks = []
     for other in compare_to:
         test = row["tests"].get(other, {}).get(metric)
-        mark = significance_mark(PairedTest(**test)) if test else ""
+        mark = significance_mark(PairedTest(**test), alpha) if test else ""
         if mark:
             marks.append(f"{mark}{_symbol(other, compare_to)}")
     return " ".join(marks)
@@ -179,6 +179,7 @@ def table_columns(results: dict) -> list[str]:
 def results_markdown(results: dict) -> str:
     """The results table: avg [95% CI] with significance marks, then max, then corpus BLEU."""
     compare_to = results.get("compare_to", [])
+    alpha = results.get("alpha", 0.05)  # evaluate.alpha, recorded with the results
     metrics = table_columns(results)
     header = ["system"] + [f"{LABELS[m]} (avg)" for m in metrics]
     header += [f"{LABELS[m]} (max)" for m in metrics if m != "style"]
@@ -189,7 +190,7 @@ def results_markdown(results: dict) -> str:
         for m in metrics:
             entry = row["metrics"][m]
             low, high = entry["ci_mean"]
-            marks = _marks(row, m, compare_to)
+            marks = _marks(row, m, compare_to, alpha)
             cells.append(f"{entry['mean']:.2f} [{low:.1f}, {high:.1f}]" + (f" {marks}" if marks else ""))
         cells += [f"{row['metrics'][m]['max']:.2f}" for m in metrics if m != "style"]
         if "bleu" in metrics:
@@ -206,7 +207,7 @@ def results_markdown(results: dict) -> str:
         legend.append(f"Not finished within the time budget (re-run to resume): {', '.join(results['unfinished'])}.")
     if compare_to:
         legend.append("Marks: " + ", ".join(f"+{_symbol(c, compare_to)} / -{_symbol(c, compare_to)} = better / worse "
-                                             f"than {c} (paired bootstrap and paired t-test both p < 0.05)"
+                                             f"than {c} (paired bootstrap and paired t-test both p < {alpha:g})"
                                              for c in compare_to) + ".")
     return "\n".join(lines + [""] + legend) + "\n"
 

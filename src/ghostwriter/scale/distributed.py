@@ -125,6 +125,17 @@ def launched_world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
+_launched: AccelerateProcess | None = None
+
+
 def get_distributed(cpu: bool | None = None) -> SingleProcess:
-    """:class:`AccelerateProcess` under a multi-process launch, else :class:`SingleProcess` (no imports)."""
-    return AccelerateProcess(cpu) if launched_world_size() > 1 else SingleProcess()
+    """:class:`AccelerateProcess` under a multi-process launch, else :class:`SingleProcess` (no imports).
+
+    The process group is set up once: every later call in the process returns the same object.
+    """
+    global _launched
+    if launched_world_size() <= 1:
+        return SingleProcess()
+    if _launched is None:
+        _launched = AccelerateProcess(cpu)
+    return _launched

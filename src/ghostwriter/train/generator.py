@@ -40,7 +40,14 @@ def train_generator(dataset_dir: Path, variant: str, model: str, out: Path, conf
     if len(variants) == 1:
         config = variant_config(config, variants[0])
     out = Path(out)
-    train_pairs, val_pairs = generator_pairs(Path(dataset_dir), variant, model, config, out / "pairs", resume)
+    from ghostwriter.scale.distributed import get_distributed
+
+    dist = get_distributed()  # under accelerate launch the main process prepares the pairs, the others read them
+    if dist.is_main:
+        train_pairs, val_pairs = generator_pairs(Path(dataset_dir), variant, model, config, out / "pairs", resume)
+    dist.wait()
+    if not dist.is_main:
+        train_pairs, val_pairs = generator_pairs(Path(dataset_dir), variant, model, config, out / "pairs", True)
     return train_on_pairs(model, train_pairs, val_pairs, config.train, out, config=config, resume=resume,
                           progress=progress)
 
@@ -109,6 +116,8 @@ def _prepare_mixture(dataset, config: Config, variants: list[str], count, exampl
         chosen = [i for i in range(len(examples)) if drawn[i] == index]
         if not chosen:
             continue
+        if len(variants) > 1:  # a mixture's prompts take minutes where summaries are made: say where it is
+            print(f"  {name}: {len(chosen)} prompts ({index + 1}/{len(variants)} variants)", file=sys.stderr)
         pipeline = Pipeline.from_config(config, dataset, variant=name, count_tokens=count)
         for i, prepared in zip(chosen, pipeline.prepare([examples[i] for i in chosen]), strict=True):
             prompts[i] = prepared.prompt

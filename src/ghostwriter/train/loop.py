@@ -1,8 +1,16 @@
-"""The training loop: optimizer steps, validation, JSONL logs, checkpoints and resume."""
+"""The training loop: optimizer steps, validation, JSONL logs, checkpoints and resume.
+
+The same loop runs as one process or as each of N processes started by ``accelerate launch``
+(:mod:`ghostwriter.scale.distributed`): every process takes its share of each global
+micro-batch, the losses and gradients are reduced so the steps equal one process's, and only
+the main process writes the log, checkpoints and exported models.
+"""
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import shutil
 import sys
 import time
@@ -60,7 +68,10 @@ class _Trainer:
         self.torch = require("torch", "train")
         self.config, self.cfg, self.out, self.progress = config, config.train, out, progress
         self.model_name, self.train_pairs, self.val_pairs = model_name, list(train_pairs), list(val_pairs)
-        self.device = pick_device(config)
+        from ghostwriter.scale.distributed import get_distributed
+
+        self.dist = get_distributed()
+        self.device = self.dist.device or pick_device(config)  # under accelerate: this process's device
         if config.train.threads:
             self.torch.set_num_threads(config.train.threads)
         self.state = {"step": 0, "best_val_loss": None, "best_step": None, "bad_evals": 0, "train_seconds": 0.0}
@@ -127,15 +138,19 @@ class _Trainer:
         train, val = encode(self.train_pairs), encode(self.val_pairs[: cfg.eval_examples])
         order = BatchOrder([e.length for e in train], cfg.batch_size, self.config.run.seed)
         optimizer, scheduler = self._optimizer()
-        self.out.mkdir(parents=True, exist_ok=True)
+        self.model, optimizer = self.dist.prepare(self.model, optimizer)
+        dist, main = self.dist, self.dist.is_main
+        if main:
+            self.out.mkdir(parents=True, exist_ok=True)
         if self.checkpoint is not None:
             self._restore(optimizer, scheduler)
         else:
             torch.manual_seed(self.config.run.seed)
-        save_config(self.config, self.out / RUN_CONFIG)
+        if main:
+            save_config(self.config, self.out / RUN_CONFIG)
         log = self._open_log()
         autocast = self._autocast()
-        bar = _progress(cfg.max_steps, self.state["step"], self.progress)
+        bar = _progress(cfg.max_steps, self.state["step"], self.progress and main)
         session_seconds, session_steps = 0.0, 0
         try:
             while self.state["step"] < cfg.max_steps:
@@ -145,16 +160,21 @@ class _Trainer:
                 for micro in range(cfg.grad_accum):
                     indices = order.batch(step * cfg.grad_accum + micro)
                     ids.extend(indices)
+                    local = dist.shard(indices)  # this process's pairs of the global micro-batch
                     batch = {k: v.to(self.device) for k, v in
-                             collate([train[i] for i in indices], self.lm.is_seq2seq, tok.pad_token_id).items()}
-                    with autocast:
-                        loss = self.model(**batch).loss / cfg.grad_accum
-                    loss.backward()
-                    loss_sum += loss.item()
-                    tokens += int(batch["attention_mask"].sum()) + (int((batch["labels"] != -100).sum())
-                                                                   if self.lm.is_seq2seq else 0)
+                             collate([train[i] for i in local], self.lm.is_seq2seq, tok.pad_token_id).items()}
+                    # gradients are all-reduced once per optimizer step, on its last micro-batch
+                    sync = contextlib.nullcontext() if micro == cfg.grad_accum - 1 else dist.no_sync(self.model)
+                    with sync:
+                        with autocast:
+                            loss = self.model(**batch).loss
+                        loss = dist.scale_loss(loss, int((batch["labels"] != -100).sum())) / cfg.grad_accum
+                        dist.backward(loss)
+                    loss_sum += dist.sum(loss.item()) / dist.world_size  # the global micro-batch's token mean
+                    tokens += int(dist.sum(int(batch["attention_mask"].sum()) + (
+                        int((batch["labels"] != -100).sum()) if self.lm.is_seq2seq else 0)))
                 if cfg.grad_clip > 0:
-                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+                    dist.clip_grad_norm_(self.model, cfg.grad_clip)
                 lr = scheduler.get_last_lr()[0]
                 optimizer.step()
                 scheduler.step()
@@ -200,7 +220,7 @@ class _Trainer:
         torch = self.torch
         self.model.eval()
         total, count = 0.0, 0
-        with torch.inference_mode():
+        with torch.no_grad():  # not inference_mode: a DDP/FSDP wrapper's forward touches its buffers
             for start in range(0, len(val), self.cfg.batch_size):
                 items = val[start:start + self.cfg.batch_size]
                 batch = {k: v.to(self.device) for k, v in
@@ -211,6 +231,7 @@ class _Trainer:
                 total, count = total + float(loss) * n, count + n
         self.model.train()
         val_loss = total / max(count, 1)
+        # every process scores all of the validation pairs with the same weights: the same loss everywhere
         _write(log, {"step": self.state["step"], "val_loss": round(val_loss, 6), "val_tokens": count})
         best = self.state["best_val_loss"]
         if best is None or val_loss < best:
@@ -222,18 +243,28 @@ class _Trainer:
         return bool(patience) and self.state["bad_evals"] >= patience
 
     # ------------------------------------------------------------------ saving and resuming
+    def _save_weights(self, tmp: Path, merged: bool) -> None:
+        """The model's weights and tokenizer into ``tmp`` on the main process (every process must call it)."""
+        state = self.dist.state_dict(self.model)  # FSDP / ZeRO-3 shards gathered; None: the model's own
+        model = self.dist.unwrap(self.model)
+        if not self.dist.is_main:
+            return
+        shutil.rmtree(tmp, ignore_errors=True)
+        if merged and self.cfg.method == "lora":
+            model = _merged_copy(model)
+        extra = {"state_dict": state} if state is not None and self.cfg.method == "full" else {}
+        model.save_pretrained(tmp, safe_serialization=True, **extra)
+        self.lm.tokenizer.save_pretrained(tmp)
+        save_config(self.config, tmp / RUN_CONFIG)
+
     def _save_model(self, folder: Path, merged: bool) -> None:
         """Weights (safetensors) and tokenizer into ``folder``, atomically; LoRA merged when asked."""
         tmp = folder.with_name(f".{folder.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        model = self.model
-        if merged and self.cfg.method == "lora":
-            model = _merged_copy(self.model)
-        model.save_pretrained(tmp, safe_serialization=True)
-        self.lm.tokenizer.save_pretrained(tmp)
-        save_config(self.config, tmp / RUN_CONFIG)
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
+        self._save_weights(tmp, merged)
+        if self.dist.is_main:
+            shutil.rmtree(folder, ignore_errors=True)
+            tmp.rename(folder)
+        self.dist.wait()
 
     def _save_checkpoint(self, optimizer, scheduler) -> None:
         """``checkpoints/step-N``: model (or adapter), tokenizer, config, optimizer + RNG + data position."""
@@ -241,19 +272,18 @@ class _Trainer:
         step = self.state["step"]
         folder = self.out / CHECKPOINTS / f"step-{step:06d}"
         tmp = folder.with_name(f".{folder.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        self.model.save_pretrained(tmp, safe_serialization=True)
-        self.lm.tokenizer.save_pretrained(tmp)
-        save_config(self.config, tmp / RUN_CONFIG)
-        torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "torch_rng": torch.get_rng_state()}, tmp / OPTIMIZER)
-        state = {**self.state, "micro_step": step * self.cfg.grad_accum, "base_model": str(self.base_path),
-                 "model_name": self.model_name}
-        atomic_write_text(tmp / STATE, json.dumps(state, indent=2) + "\n")
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
-        for old in sorted((self.out / CHECKPOINTS).glob("step-*"))[:-self.cfg.keep_checkpoints]:
-            shutil.rmtree(old, ignore_errors=True)
+        self._save_weights(tmp, merged=False)
+        if self.dist.is_main:  # DDP: every process holds the same optimizer state
+            torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                        "torch_rng": torch.get_rng_state()}, tmp / OPTIMIZER)
+            state = {**self.state, "micro_step": step * self.cfg.grad_accum, "base_model": str(self.base_path),
+                     "model_name": self.model_name, "world_size": self.dist.world_size}
+            atomic_write_text(tmp / STATE, json.dumps(state, indent=2) + "\n")
+            shutil.rmtree(folder, ignore_errors=True)
+            tmp.rename(folder)
+            for old in sorted((self.out / CHECKPOINTS).glob("step-*"))[:-self.cfg.keep_checkpoints]:
+                shutil.rmtree(old, ignore_errors=True)
+        self.dist.wait()
 
     def _restore(self, optimizer, scheduler) -> None:
         torch = self.torch
@@ -266,7 +296,9 @@ class _Trainer:
         print(f"resuming {self.out} from {self.checkpoint.name} (step {self.state['step']})", file=sys.stderr)
 
     def _open_log(self):
-        """``log.jsonl``, cut back to the restored step so a resumed log has each step once."""
+        """``log.jsonl``, cut back to the restored step so a resumed log has each step once (main process only)."""
+        if not self.dist.is_main:
+            return open(os.devnull, "w", encoding="utf-8")
         path = self.out / "log.jsonl"
         kept = []
         if path.exists():
@@ -278,9 +310,11 @@ class _Trainer:
 
     def _export(self, checkpoint: Path | None, folder: Path) -> Path:
         """The final plain model folder (LoRA merged) next to the checkpoints."""
-        if checkpoint is None:
+        if checkpoint is None:  # every process sees the main's checkpoints (written before a barrier)
             raise TrainError(f"{self.out}: no checkpoint was written")
         self._save_model(folder, merged=True)
+        if not self.dist.is_main:
+            return folder
         summary = {"steps": self.state["step"], "best_val_loss": self.state["best_val_loss"],
                    "best_step": self.state["best_step"], "train_seconds": round(self.state["train_seconds"], 2),
                    "config": to_dict(self.config)}
