@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ghostwriter.config import ConfigError, load_config
 from ghostwriter.rank import RANKER_NAMES, UnknownRankerError, get_ranker
-from ghostwriter.rank.base import cut_to_budget
+from ghostwriter.rank.base import cut_to_budget, order_segment, rankings_from_scores
 from ghostwriter.rank.fusion import reciprocal_rank_fusion
 from ghostwriter.records import Document, Example
 
@@ -140,6 +140,32 @@ def test_cut_to_budget_golden():
     assert [(e.doc_id, e.start, e.end, e.text) for e in entries] == [("a", 0, 5, "aaaaa"), ("c", 10, 13, "ccc")]
     assert cut_to_budget(pieces, 6) == cut_to_budget(pieces[:1], 100)
     assert cut_to_budget(pieces, 0) == ()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.text("ab. ", max_size=40)), max_size=6), min_size=1,
+                max_size=5), st.integers(0, 60), st.booleans())
+def test_batched_budget_cut_equals_the_per_example_rule(profiles, budget, snippets):
+    """rankings_from_scores (one lexsort, one running sum) == per-example lexsort + cut_to_budget."""
+    import numpy as np
+
+    from ghostwriter.retrieve.layout import layout_profiles
+
+    examples = []
+    for u, profile in enumerate(profiles):
+        docs = tuple(Document(f"u{u}", f"u{u}-{i}", ts, "", text) for i, (ts, text) in enumerate(profile))
+        examples.append(Example(f"e{u}", f"u{u}", 99, "ctx", "target", docs))
+    layout = layout_profiles(examples)
+    units = layout.snippets(10) if snippets else layout.documents()
+    scores = np.random.default_rng(budget).integers(0, 3, size=int(units.offsets[-1])).astype(float)
+    batched = rankings_from_scores(examples, units, scores, "x", budget)
+    for i, ranking in enumerate(batched):
+        lo, a, b = units.lo[i], units.offsets[i], units.offsets[i + 1]
+        order = order_segment(scores[a:b], units.recency[lo:lo + b - a])
+        pieces = [(units.docs[units.doc_slot[lo + j]].doc_id, scores[a + j], int(units.start[lo + j]),
+                   int(units.end[lo + j]), units.text(lo + j)) for j in order]
+        assert ranking.entries == cut_to_budget(pieces, budget)
+        assert len(ranking.text) <= budget
 
 
 def test_reciprocal_rank_fusion_golden():
