@@ -77,3 +77,17 @@ def test_report_is_self_contained(tmp_path, capsys):
 def test_report_on_a_folder_without_results_is_a_message(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "no results.json" in capsys.readouterr().err
+
+
+def test_rows_sharing_a_training_run_get_one_set_of_curves(tmp_path):
+    from ghostwriter.report import _loss_curves
+
+    shared, own = tmp_path / "gen-mix", tmp_path / "gen-ap"
+    for run, loss in ((shared, 3.0), (own, 2.0)):
+        run.mkdir()
+        (run / "log.jsonl").write_text(json.dumps({"step": 1, "loss": loss, "split": "train"}) + "\n")
+    results = {"variants": [{"name": "A", "run_dir": str(shared)}, {"name": "B", "run_dir": str(shared)},
+                            {"name": "C", "run_dir": str(own)}, {"name": "Copy", "run_dir": ""}]}
+    curves = _loss_curves(tmp_path, results)
+    assert sorted(curves) == ["C", "gen-mix (2 rows)"]
+    assert curves["C"]["train"] == [(1, 2.0)] and curves["gen-mix (2 rows)"]["train"] == [(1, 3.0)]

@@ -41,15 +41,19 @@ def _load(out: Path) -> tuple[dict, dict, dict]:
 
 
 def _loss_curves(out: Path, results: dict) -> dict:
+    """One set of curves per training run, labelled with the run and the rows that use it."""
     from ghostwriter.report.plots import read_loss_curves
 
-    curves = {}
+    rows_of_run: dict[str, list[str]] = {}
     for variant in results["variants"]:
-        run_dir = Path(variant.get("run_dir") or "")
-        if variant.get("run_dir") and run_dir.is_dir():
-            series = read_loss_curves(run_dir)
-            if series:
-                curves[variant["name"]] = series
+        if variant.get("run_dir") and Path(variant["run_dir"]).is_dir():
+            rows_of_run.setdefault(variant["run_dir"], []).append(variant["name"])
+    curves = {}
+    for run_dir, rows in rows_of_run.items():
+        series = read_loss_curves(Path(run_dir))
+        if series:
+            label = rows[0] if len(rows) == 1 else f"{Path(run_dir).name} ({len(rows)} rows)"
+            curves[label] = series
     return curves
 
 
