@@ -122,6 +122,7 @@ def main() -> None:
             added.raise_for_status()
         queries = docs[-8:]
         latencies, errors, batch_sizes, statuses = [], [], [], defaultdict(int)
+        stage_ms = defaultdict(list)  # the server's own per-stage timings of each completion
         lock = threading.Lock()
         next_index = iter(range(args.requests))
         load_started = time.perf_counter()
@@ -148,7 +149,10 @@ def main() -> None:
                         statuses[str(status)] += 1
                         if status == 200:
                             latencies.append(elapsed)
-                            batch_sizes.append(r.json().get("batch_size", 1))
+                            answer = r.json()
+                            batch_sizes.append(answer.get("batch_size", 1))
+                            for stage, ms in answer.get("timings_ms", {}).items():
+                                stage_ms[stage].append(ms)
                         else:
                             errors.append(status)
 
@@ -177,6 +181,7 @@ def main() -> None:
         "peak_rss_mb": round(sampler.peak / 2**20, 1),
         "statuses": dict(statuses),
         "mean_batch_size": round(float(np.mean(batch_sizes)), 2) if batch_sizes else None,
+        "mean_stage_ms": {stage: round(float(np.mean(v)), 1) for stage, v in sorted(stage_ms.items())},
         "concurrency": args.concurrency, "max_tokens": args.max_tokens, "wall_s": round(wall, 2),
         "startup_s": round(startup_s, 2), "completer": args.completer,
         "model": config.model.name if args.completer == "pipeline" else None,
