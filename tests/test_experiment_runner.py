@@ -165,6 +165,19 @@ def test_presets_are_valid(name):
     assert spec.variants and all(spec.variant_config(v) for v in spec.variants)
 
 
+def test_finetuned_ablations_preset_needs_its_authorpred_run(tmp_path, monkeypatch):
+    """+AuthorPred reads its own multitask run; without it the preset is refused, never silently zero-shot."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="run_dir 'runs/gen-mix-ap' is not a folder"):
+        load_spec("paper-ablations-finetuned")
+    (tmp_path / "runs" / "gen-mix-ap").mkdir(parents=True)
+    (tmp_path / "runs" / "gen-mix").mkdir()
+    spec = load_spec("paper-ablations-finetuned", run_dir="runs/gen-mix")
+    runs = {v.name: v.run_dir for v in spec.variants}
+    assert runs["+AuthorPred"] == "runs/gen-mix-ap" and runs["Baseline"] == "runs/gen-mix"
+    assert len(spec.variants) == len(load_spec("paper-ablations").variants)
+
+
 def test_compare_api_accepts_texts_pairs_and_generations(dataset_dir):
     from ghostwriter.pipeline import Pipeline
 
