@@ -146,7 +146,7 @@ def test_cut_to_budget_golden():
 @given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.text("ab. ", max_size=40)), max_size=6), min_size=1,
                 max_size=5), st.integers(0, 60), st.booleans())
 def test_batched_budget_cut_equals_the_per_example_rule(profiles, budget, snippets):
-    """rankings_from_scores (one lexsort, one running sum) == per-example lexsort + cut_to_budget."""
+    """rankings_from_scores (all examples at once) == each example ordered alone, then cut_to_budget."""
     import numpy as np
 
     from ghostwriter.retrieve.layout import layout_profiles
