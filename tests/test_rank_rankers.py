@@ -1,6 +1,9 @@
 """Rankers: own-profile-only, never the target, budget, empty profiles, recency fallback, registry."""
 from __future__ import annotations
 
+from dataclasses import astuple
+
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -9,6 +12,7 @@ from ghostwriter.rank import RANKER_NAMES, UnknownRankerError, get_ranker
 from ghostwriter.rank.base import cut_to_budget, order_segment, rankings_from_scores
 from ghostwriter.rank.fusion import reciprocal_rank_fusion
 from ghostwriter.records import Document, Example
+from ghostwriter.retrieve.layout import layout_profiles
 
 FAST = ["retrieve.dense_model=hash:64"]  # a deterministic embedder: no model in the fast tests
 ALL = [n for n in RANKER_NAMES if n != "none"]
@@ -142,35 +146,55 @@ def test_cut_to_budget_golden():
     assert cut_to_budget(pieces, 0) == ()
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.text("ab. ", max_size=40)), max_size=6), min_size=1,
-                max_size=5), st.integers(0, 60), st.booleans())
-def test_batched_budget_cut_equals_the_per_example_rule(profiles, budget, snippets):
-    """rankings_from_scores (all examples at once) == each example ordered alone, then cut_to_budget."""
-    import numpy as np
+SCORE_KINDS = {  # ties everywhere; signed continuous (dense cosines); a few nan (the one-by-one path)
+    "ties": lambda rng, n: rng.integers(0, 3, size=n).astype(float),
+    "signed": lambda rng, n: rng.normal(size=n).round(2),
+    "nan": lambda rng, n: np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 3, size=n).astype(float)),
+}
 
-    from ghostwriter.retrieve.layout import layout_profiles
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.text("ab. ", max_size=40)), max_size=45), min_size=1,
+                max_size=5), st.integers(-1, 400), st.booleans(), st.sampled_from(sorted(SCORE_KINDS)))
+def test_batched_budget_cut_equals_the_per_example_rule(profiles, budget, snippets, kind):
+    """rankings_from_scores (all examples at once) == each example ordered alone, then cut_to_budget.
+
+    Profiles of up to 45 short documents with budgets up to 400 characters make rankings that
+    need more than 32 candidates, where an earlier batched version repeated entries.
+    """
     examples = []
     for u, profile in enumerate(profiles):
         docs = tuple(Document(f"u{u}", f"u{u}-{i}", ts, "", text) for i, (ts, text) in enumerate(profile))
         examples.append(Example(f"e{u}", f"u{u}", 99, "ctx", "target", docs))
     layout = layout_profiles(examples)
     units = layout.snippets(10) if snippets else layout.documents()
-    scores = np.random.default_rng(budget).integers(0, 3, size=int(units.offsets[-1])).astype(float)
+    scores = SCORE_KINDS[kind](np.random.default_rng(budget + 1), int(units.offsets[-1]))
     batched = rankings_from_scores(examples, units, scores, "x", budget)
     for i, ranking in enumerate(batched):
         lo, a, b = units.lo[i], units.offsets[i], units.offsets[i + 1]
         order = order_segment(scores[a:b], units.recency[lo:lo + b - a])
         pieces = [(units.docs[units.doc_slot[lo + j]].doc_id, scores[a + j], int(units.start[lo + j]),
                    int(units.end[lo + j]), units.text(lo + j)) for j in order]
-        assert ranking.entries == cut_to_budget(pieces, budget)
-        assert len(ranking.text) <= budget
+        expected = cut_to_budget(pieces, budget)
+        # nan != nan, so compare scores through their repr
+        assert [(*astuple(e)[:1], repr(e.score), *astuple(e)[2:]) for e in ranking.entries] == [
+            (*astuple(e)[:1], repr(e.score), *astuple(e)[2:]) for e in expected]
+        assert len(ranking.text) <= max(budget, 0)
+        assert len({(e.doc_id, e.start) for e in ranking.entries}) == len(ranking.entries)
+
+
+def test_batched_ranking_needing_many_entries_repeats_none():
+    """A large budget over 60 short documents: every document once, best first (newest on ties)."""
+    docs = tuple(Document("u", f"u-{i}", 1000 + i, "", f"doc {i}") for i in range(60))
+    example = Example("e", "u", 2000, "ctx", "target", docs)
+    units = layout_profiles([example]).documents()
+    scores = np.array([float(i % 3) for i in range(60)])
+    ranking = rankings_from_scores([example], units, scores, "x", 10_000)[0]
+    expected = sorted(range(60), key=lambda i: (-(i % 3), -i))
+    assert [e.doc_id for e in ranking.entries] == [f"u-{i}" for i in expected]
 
 
 def test_reciprocal_rank_fusion_golden():
-    import numpy as np
-
     fused = reciprocal_rank_fusion([np.array([0, 1, 2]), np.array([2, 1, 0])], 3, k=1)
     assert fused.tolist() == pytest.approx([1 / 2 + 1 / 4, 2 / 3, 1 / 4 + 1 / 2])
 
@@ -194,7 +218,6 @@ def test_fusion_of_one_ranking_keeps_its_order_and_two_agreeing_rankings_too():
 
 
 def test_layout_shares_nested_profiles_and_separates_others():
-    from ghostwriter.retrieve.layout import layout_profiles
 
     examples = user_examples("u", ["a", "b", "c", "d"])
     odd = Example("x", "u", 99, "", "", (examples[3].profile[2], examples[3].profile[0]))  # not a prefix

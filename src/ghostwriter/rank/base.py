@@ -41,20 +41,92 @@ def cut_to_budget(pieces: Iterable[tuple[str, float, int, int, str]], budget: in
 
 def rankings_from_scores(examples: Sequence[Example], units: Units, scores: np.ndarray, ranker: str,
                          budget: int) -> list[Ranking]:
-    """One budget-cut Ranking per example from flat per-candidate scores (see ``Units.offsets``)."""
-    offsets = units.offsets.tolist()
-    los, his = units.lo.tolist(), units.hi.tolist()
-    neg_scores, neg_recency = -scores, -units.recency
+    """One budget-cut Ranking per example from flat per-candidate scores (see ``Units.offsets``).
+
+    The same result as ordering each example's candidates with :func:`order_segment` and
+    cutting with :func:`cut_to_budget` (a property test holds the two together), computed for
+    all examples at once: only candidates that can reach the prompt are sorted
+    (:func:`_contenders`), then one sort, one vectorised cut and one pass building records.
+    """
+    n = len(examples)
+    scores = np.asarray(scores, dtype=np.float64)
+    if not n:
+        return []
+    if not len(scores) or not np.isfinite(scores).all():
+        return [Ranking(e.example_id, ranker, entries) for e, entries in zip(examples, _rank_one_by_one(
+            units, scores, budget))]
+    pair, example = _contenders(units, scores, budget)
+    unit = units.lo[example] + pair - units.offsets[example]
+    order = np.lexsort((-units.recency[unit], -scores[pair], example))  # score desc, then newest first
+    pair, example, unit = pair[order], example[order], unit[order]
+    # The cut, all examples at once: `used` = characters through each entry, separators included.
+    length = units.end[unit] - units.start[unit]
+    used = np.cumsum(length + len(SEPARATOR))
+    first = np.flatnonzero(np.concatenate([[True], example[1:] != example[:-1]]))
+    before = np.concatenate([[0], used[:-1]])[first]
+    used -= np.repeat(before, np.diff(np.append(first, len(example)))) + len(SEPARATOR)
+    whole = used <= budget
+    room = budget - used + length  # what is left for this entry if it is the one that does not fit
+    reached = np.concatenate([[True], whole[:-1]])  # the previous entry of the same example fitted whole
+    reached[first] = True
+    cut = ~whole & reached & (room > 0)
+    take = np.flatnonzero(whole | cut)
+    table = _UnitTable(units)
+    doc_id, start, end, text = table.doc_id, table.start, table.end, table.text
+    entries = [RankedEntry(doc_id[u], s, start[u], end[u], text[u])
+               for u, s in zip(unit[take].tolist(), scores[pair[take]].tolist())]
+    for at, keep in zip(np.flatnonzero(cut[take]).tolist(), room[cut].tolist()):
+        e = entries[at]
+        entries[at] = RankedEntry(e.doc_id, e.score, e.start, e.start + keep, e.text[:keep])
+    ends = np.cumsum(np.bincount(example[take], minlength=n)).tolist()
+    return [Ranking(e.example_id, ranker, tuple(entries[a:b])) for e, a, b in zip(examples, [0, *ends], ends)]
+
+
+CONTENDER_LEVELS = 16  # score levels per example when choosing what to sort (any number gives the same result)
+
+
+def _contenders(units: Units, scores: np.ndarray, budget: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat positions (and their examples) of every candidate that can make the budget cut.
+
+    Entries are taken best first, so once the candidates scoring at least some ``t`` fill the
+    budget, nothing below ``t`` is reached. Each example's scores are binned into
+    ``CONTENDER_LEVELS`` levels between its min and max (a monotone map, so each "level >= k" is
+    "score >= some t"); the highest level whose candidates fill the budget is the example's cut-off.
+    Empty texts never become entries and are dropped here, as :func:`cut_to_budget` skips them.
+    """
+    n, levels = len(units.lo), CONTENDER_LEVELS
+    sizes = units.hi - units.lo
+    offsets = units.offsets
+    filled = np.flatnonzero(sizes)
+    top, bottom = np.zeros(n), np.zeros(n)
+    top[filled] = np.maximum.reduceat(scores, offsets[filled])
+    bottom[filled] = np.minimum.reduceat(scores, offsets[filled])
+    spread = top - bottom
+    scale = np.divide(levels, spread, out=np.zeros(n), where=spread > 0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        level = (scores - np.repeat(bottom, sizes)) * np.repeat(scale, sizes)
+    np.clip(level, 0, levels, out=level)  # spread overflowing to inf would give nan: clip keeps it in range
+    level = np.nan_to_num(level, copy=False).astype(np.int64)
+    unit = np.repeat(units.lo - offsets[:-1], sizes) + np.arange(len(scores))
+    length = units.end - units.start
+    cost = (length + np.where(length > 0, len(SEPARATOR), 0))[unit]  # an entry's characters and separator
+    bins = np.repeat(np.arange(n) * (levels + 1), sizes) + level
+    per_level = np.bincount(bins, weights=cost, minlength=n * (levels + 1)).reshape(n, levels + 1)
+    fills = np.cumsum(per_level[:, ::-1], axis=1)[:, ::-1] - len(SEPARATOR) >= budget  # levels >= k fill it
+    cutoff = np.where(fills.any(axis=1), levels - np.argmax(fills[:, ::-1], axis=1), 0)
+    pair = np.flatnonzero((level >= np.repeat(cutoff, sizes)) & (cost > 0))
+    return pair, np.searchsorted(offsets, pair, side="right") - 1
+
+
+def _rank_one_by_one(units: Units, scores: np.ndarray, budget: int) -> list[tuple[RankedEntry, ...]]:
+    """The per-example rule itself, for scores the batched path cannot bin (nan or infinite)."""
     table = _UnitTable(units)
     out = []
-    for i, example in enumerate(examples):
-        lo, hi = los[i], his[i]
-        entries: tuple[RankedEntry, ...] = ()
-        if hi > lo:
-            a, b = offsets[i], offsets[i + 1]
-            order = np.lexsort((neg_recency[lo:hi], neg_scores[a:b]))  # score desc, then newest first
-            entries = cut_to_budget(table.pieces(lo, order, scores[a:b]), budget)
-        out.append(Ranking(example.example_id, ranker, entries))
+    for lo, hi, a in zip(units.lo.tolist(), units.hi.tolist(), units.offsets.tolist()):
+        segment = scores[a:a + hi - lo]
+        order = order_segment(segment, units.recency[lo:hi]).tolist()
+        out.append(cut_to_budget(((table.doc_id[lo + j], float(segment[j]), table.start[lo + j], table.end[lo + j],
+                                   table.text[lo + j]) for j in order), budget))
     return out
 
 
@@ -70,15 +142,6 @@ class _UnitTable:
         doc_ids = [d.doc_id for d in units.docs]
         self.doc_id = [doc_ids[s] for s in units.doc_slot.tolist()]
         self.start, self.end, self.text = units.start.tolist(), units.end.tolist(), units.texts
-
-    def pieces(self, lo: int, order: np.ndarray, segment: np.ndarray, first: int = 16):
-        """Candidates in order, converted lazily: the budget is usually spent within the first few."""
-        for at in range(0, len(order), first):
-            chunk = order[at:at + first]
-            for j, score in zip(chunk.tolist(), segment[chunk].tolist()):
-                u = lo + j
-                yield self.doc_id[u], score, self.start[u], self.end[u], self.text[u]
-            first = len(order)
 
 
 class ScoringRanker:
