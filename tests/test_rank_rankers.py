@@ -1,8 +1,6 @@
 """Rankers: own-profile-only, never the target, budget, empty profiles, recency fallback, registry."""
 from __future__ import annotations
 
-from dataclasses import astuple
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -153,6 +151,11 @@ SCORE_KINDS = {  # ties everywhere; signed continuous (dense cosines); a few nan
 }
 
 
+def _fields(entries):
+    """Entries as tuples with each score's repr: nan != nan, but its repr equals itself."""
+    return [(e.doc_id, repr(e.score), e.start, e.end, e.text) for e in entries]
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.text("ab. ", max_size=40)), max_size=45), min_size=1,
                 max_size=5), st.integers(-1, 400), st.booleans(), st.sampled_from(sorted(SCORE_KINDS)))
@@ -160,7 +163,7 @@ def test_batched_budget_cut_equals_the_per_example_rule(profiles, budget, snippe
     """rankings_from_scores (all examples at once) == each example ordered alone, then cut_to_budget.
 
     Profiles of up to 45 short documents with budgets up to 400 characters make rankings that
-    need more than 32 candidates, where an earlier batched version repeated entries.
+    need more than 32 candidates, where the earlier per-example loop repeated entries.
     """
     examples = []
     for u, profile in enumerate(profiles):
@@ -176,9 +179,7 @@ def test_batched_budget_cut_equals_the_per_example_rule(profiles, budget, snippe
         pieces = [(units.docs[units.doc_slot[lo + j]].doc_id, scores[a + j], int(units.start[lo + j]),
                    int(units.end[lo + j]), units.text(lo + j)) for j in order]
         expected = cut_to_budget(pieces, budget)
-        # nan != nan, so compare scores through their repr
-        assert [(*astuple(e)[:1], repr(e.score), *astuple(e)[2:]) for e in ranking.entries] == [
-            (*astuple(e)[:1], repr(e.score), *astuple(e)[2:]) for e in expected]
+        assert _fields(ranking.entries) == _fields(expected)
         assert len(ranking.text) <= max(budget, 0)
         assert len({(e.doc_id, e.start) for e in ranking.entries}) == len(ranking.entries)
 
@@ -218,7 +219,6 @@ def test_fusion_of_one_ranking_keeps_its_order_and_two_agreeing_rankings_too():
 
 
 def test_layout_shares_nested_profiles_and_separates_others():
-
     examples = user_examples("u", ["a", "b", "c", "d"])
     odd = Example("x", "u", 99, "", "", (examples[3].profile[2], examples[3].profile[0]))  # not a prefix
     layout = layout_profiles([*examples, odd])

@@ -55,8 +55,7 @@ def rankings_from_scores(examples: Sequence[Example], units: Units, scores: np.n
     if not len(scores) or not np.isfinite(scores).all():
         return [Ranking(e.example_id, ranker, entries) for e, entries in zip(examples, _rank_one_by_one(
             units, scores, budget))]
-    pair, example = _contenders(units, scores, budget)
-    unit = units.lo[example] + pair - units.offsets[example]
+    pair, example, unit = _contenders(units, scores, budget)
     order = np.lexsort((-units.recency[unit], -scores[pair], example))  # score desc, then newest first
     pair, example, unit = pair[order], example[order], unit[order]
     # The cut, all examples at once: `used` = characters through each entry, separators included.
@@ -85,8 +84,8 @@ def rankings_from_scores(examples: Sequence[Example], units: Units, scores: np.n
 CONTENDER_LEVELS = 16  # score levels per example when choosing what to sort (any number gives the same result)
 
 
-def _contenders(units: Units, scores: np.ndarray, budget: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flat positions (and their examples) of every candidate that can make the budget cut.
+def _contenders(units: Units, scores: np.ndarray, budget: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat positions, examples and unit slots of every candidate that can make the budget cut.
 
     Entries are taken best first, so once the candidates scoring at least some ``t`` fill the
     budget, nothing below ``t`` is reached. Each example's scores are binned into
@@ -105,9 +104,10 @@ def _contenders(units: Units, scores: np.ndarray, budget: int) -> tuple[np.ndarr
     scale = np.divide(levels, spread, out=np.zeros(n), where=spread > 0)
     with np.errstate(over="ignore", invalid="ignore"):
         level = (scores - np.repeat(bottom, sizes)) * np.repeat(scale, sizes)
-    np.clip(level, 0, levels, out=level)  # spread overflowing to inf would give nan: clip keeps it in range
+    np.clip(level, 0, levels, out=level)  # rounding can land just above `levels`
+    # a spread that overflows to inf makes scale 0 and (score - bottom) may be inf: inf * 0 is nan, level 0
     level = np.nan_to_num(level, copy=False).astype(np.int64)
-    unit = np.repeat(units.lo - offsets[:-1], sizes) + np.arange(len(scores))
+    unit = units.pair_units()
     length = units.end - units.start
     cost = (length + np.where(length > 0, len(SEPARATOR), 0))[unit]  # an entry's characters and separator
     bins = np.repeat(np.arange(n) * (levels + 1), sizes) + level
@@ -115,11 +115,11 @@ def _contenders(units: Units, scores: np.ndarray, budget: int) -> tuple[np.ndarr
     fills = np.cumsum(per_level[:, ::-1], axis=1)[:, ::-1] - len(SEPARATOR) >= budget  # levels >= k fill it
     cutoff = np.where(fills.any(axis=1), levels - np.argmax(fills[:, ::-1], axis=1), 0)
     pair = np.flatnonzero((level >= np.repeat(cutoff, sizes)) & (cost > 0))
-    return pair, np.searchsorted(offsets, pair, side="right") - 1
+    return pair, np.searchsorted(offsets, pair, side="right") - 1, unit[pair]
 
 
 def _rank_one_by_one(units: Units, scores: np.ndarray, budget: int) -> list[tuple[RankedEntry, ...]]:
-    """The per-example rule itself, for scores the batched path cannot bin (nan or infinite)."""
+    """The per-example rule itself, for scores the batched path cannot bin (nan or infinite) or none at all."""
     table = _UnitTable(units)
     out = []
     for lo, hi, a in zip(units.lo.tolist(), units.hi.tolist(), units.offsets.tolist()):
@@ -175,8 +175,8 @@ def snippet_scores_to_documents(layout: ProfileLayout, snippets: Units, docs: Un
     n = len(snippets.lo)
     sizes = snippets.hi - snippets.lo
     example_of_pair = np.repeat(np.arange(n), sizes)
-    unit_of_pair = np.arange(len(scores)) - np.repeat(snippets.offsets[:-1], sizes) + np.repeat(snippets.lo, sizes)
-    doc_pair = docs.offsets[example_of_pair] + snippets.doc_slot[unit_of_pair] - layout.doc_lo[example_of_pair]
+    doc_pair = (docs.offsets[example_of_pair] + snippets.doc_slot[snippets.pair_units()]
+                - layout.doc_lo[example_of_pair])
     starts = np.flatnonzero(np.concatenate([[True], doc_pair[1:] != doc_pair[:-1]]))
     out[doc_pair[starts]] = np.maximum.reduceat(scores, starts)
     return out

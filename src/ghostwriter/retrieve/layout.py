@@ -46,6 +46,11 @@ class Units:
         """Where each example's scores start in a flat per-candidate array (see bm25.score_ranges)."""
         return np.concatenate([[0], np.cumsum(self.hi - self.lo)]).astype(np.int64)
 
+    def pair_units(self) -> np.ndarray:
+        """Per position of a flat per-candidate array (see ``offsets``): the unit slot it scores."""
+        sizes = self.hi - self.lo
+        return np.repeat(self.lo - self.offsets[:-1], sizes) + np.arange(int(sizes.sum()), dtype=np.int64)
+
 
 @dataclass(frozen=True)
 class ProfileLayout:
